@@ -13,4 +13,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     scope = user_scope(user)
-    return {"user_roles": scope.roles, "can_write": bool(scope.change.everything or scope.change.area_paths)}
+    return {"user_roles": scope.roles}

@@ -90,7 +90,8 @@ class RoleAssignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="role_programme_bound",
-                condition=~Q(role__in=["manager", "me_officer", "juror"]) | Q(programme__isnull=False),
+                condition=~Q(role__in=["manager", "me_officer", "juror"])
+                | Q(programme__isnull=False),
             ),
             models.CheckConstraint(
                 name="role_officer_has_office",
@@ -143,5 +144,7 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, *, user: User, name: str) -> tuple[ApiToken, str]:
         key = "mk_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, prefix=key[3:11], digest=cls.digest_of(key))
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[3:11], digest=cls.digest_of(key)
+        )
         return token, key

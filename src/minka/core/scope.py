@@ -27,6 +27,9 @@ class ScopeSpec:
     organization: str | None = None  # lookup to an Organization id
     provider: str | None = None  # lookup to a Provider id
     programme: str | None = None  # lookup to a Programme id
+    # Reference data (gazetteer, financial institutions): every signed-in user reads it;
+    # only all-changing roles (administrators) change it.
+    reference: bool = False
 
 
 @dataclass
@@ -71,9 +74,9 @@ def user_scope(user: Any) -> UserScope:
         return scope
     if user.is_superuser:
         roles.add(Role.ADMIN)
-    assignments = user.role_assignments.select_related("programme", "local_office").prefetch_related(
-        "programme__coverage_areas", "local_office__areas"
-    )
+    assignments = user.role_assignments.select_related(
+        "programme", "local_office"
+    ).prefetch_related("programme__coverage_areas", "local_office__areas")
     for assignment in assignments:
         role = assignment.role
         roles.add(role)
@@ -89,10 +92,12 @@ def user_scope(user: Any) -> UserScope:
                 grants.area_paths |= paths
                 grants.programme_ids.add(assignment.programme_id)
         elif role == Role.OFFICER:
+            # Officers change records in their office's areas; programme settings stay with
+            # the manager, so the programme grant is for reading only.
             paths = {a.path for a in assignment.local_office.areas.all()}
             for grants in targets:
                 grants.area_paths |= paths
-                grants.programme_ids.add(assignment.programme_id)
+            view.programme_ids.add(assignment.programme_id)
         elif role == Role.JUROR:
             view.programme_ids.add(assignment.programme_id)
         elif role == Role.ORG_REP:
@@ -128,6 +133,10 @@ def scope_q(spec: ScopeSpec, grants: Grants) -> Q | None:
     return combined
 
 
+def _is_local(lookup: str | None) -> bool:
+    return lookup is None or lookup == "pk" or ("__" not in lookup and lookup.endswith("_id"))
+
+
 def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> QuerySet[M]:
     """Filter `queryset` to the rows `user` may `action`. Models without a spec are admin-only."""
     grants = user_scope(user).grants(action)
@@ -136,15 +145,17 @@ def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> Query
     spec: ScopeSpec | None = getattr(queryset.model, "scope", None)
     if spec is None:
         return queryset.none()
+    if spec.reference:
+        signed_in = getattr(user, "is_authenticated", False) and user.is_active
+        return queryset if action == "view" and signed_in else queryset.none()
     condition = scope_q(spec, grants)
     if condition is None:
         return queryset.none()
     # Lookups across to-many relations can repeat rows; filtering on the ids keeps it flat.
-    if any(
-        lookup and "__" in lookup and not lookup.endswith("_id")
-        for lookup in (spec.organization, spec.provider)
-    ):
-        return queryset.filter(pk__in=queryset.model._default_manager.filter(condition).values("pk"))
+    if not all(_is_local(lookup) for lookup in (spec.organization, spec.provider, spec.programme)):
+        return queryset.filter(
+            pk__in=queryset.model._default_manager.filter(condition).values("pk")
+        )
     return queryset.filter(condition)
 
 
@@ -157,3 +168,16 @@ def can(user: Any, action: Action, obj: Model) -> bool:
 def has_role(user: Any, *roles: str) -> bool:
     scope = user_scope(user)
     return bool(scope.roles & set(roles)) or (Role.ADMIN in roles and user.is_superuser)
+
+
+def may_create(user: Any, model: type[Model]) -> bool:
+    """Whether the user could create some record of `model` inside its change scope."""
+    grants = user_scope(user).change
+    if grants.everything:
+        return True
+    spec: ScopeSpec | None = getattr(model, "scope", None)
+    if spec is None or spec.reference:
+        return False
+    # A programme bound to itself (programme="pk") is new, so no programme grant can cover it.
+    programme_bound = spec.programme not in (None, "pk") and grants.programme_ids
+    return bool((spec.area and grants.area_paths) or programme_bound)

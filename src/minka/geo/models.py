@@ -43,6 +43,8 @@ class AdminArea(models.Model):
     poverty_rate = models.FloatField(_("poverty rate (%)"), null=True, blank=True)
     extreme_poverty_rate = models.FloatField(_("extreme poverty rate (%)"), null=True, blank=True)
 
+    scope = ScopeSpec(reference=True)
+
     class Meta:
         verbose_name = _("administrative area")
         verbose_name_plural = _("administrative areas")
@@ -98,7 +100,7 @@ class Territory(models.Model):
     description = models.TextField(_("description"), blank=True)
     history = HistoricalRecords()
 
-    scope = ScopeSpec(area="area__path", programme="programme")
+    scope = ScopeSpec(area="area__path", programme="programme_id")
 
     class Meta:
         verbose_name = _("territory")

@@ -1,3 +1,4 @@
-from django.urls import path  # noqa: F401
+from minka.core.views_entity import entity_urls
+from minka.geo import views
 
-urlpatterns: list = []
+urlpatterns = [*entity_urls(views.AREA), *entity_urls(views.TERRITORY)]

@@ -58,7 +58,10 @@ class FundingSource(models.Model):
     """Money a programme has to spend, by source, in the currency it was agreed in."""
 
     programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="funding_sources", verbose_name=_("programme")
+        Programme,
+        on_delete=models.CASCADE,
+        related_name="funding_sources",
+        verbose_name=_("programme"),
     )
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("type"), max_length=12, choices=FundingKind.choices)
@@ -89,7 +92,10 @@ class LocalOffice(models.Model):
     """A programme's field office; its officers see the communities of its areas."""
 
     programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="local_offices", verbose_name=_("programme")
+        Programme,
+        on_delete=models.CASCADE,
+        related_name="local_offices",
+        verbose_name=_("programme"),
     )
     name = models.CharField(_("name"), max_length=150)
     town = models.CharField(_("town"), max_length=100, blank=True)

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from minka.core.views_entity import entity_urls
+from minka.programmes import views
+
+urlpatterns = [
+    *entity_urls(views.PROGRAMME),
+    *entity_urls(views.OFFICE),
+    path(
+        "programmes/<int:pk>/funding/add/", views.funding_source_add, name="programme-funding-add"
+    ),
+]

@@ -35,7 +35,8 @@ class Community(models.Model):
     recognised_on = models.DateField(_("legally recognised on"), null=True, blank=True)
     history = HistoricalRecords()
 
-    scope = ScopeSpec(area="district__path")
+    # An organization's representative sees its own community (not its households).
+    scope = ScopeSpec(area="district__path", organization="organizations")
 
     class Meta:
         verbose_name = _("community")
@@ -93,9 +94,7 @@ class Relationship(models.TextChoices):
 class Person(models.Model):
     """A person, identified by DNI where one is recorded. Never shown in public."""
 
-    dni = models.CharField(
-        _("DNI"), max_length=8, null=True, blank=True, validators=[validate_dni]
-    )
+    dni = models.CharField(_("DNI"), max_length=8, null=True, blank=True, validators=[validate_dni])
     first_names = models.CharField(_("first names"), max_length=100)
     paternal_surname = models.CharField(_("paternal surname"), max_length=60, db_index=True)
     maternal_surname = models.CharField(_("maternal surname"), max_length=60, blank=True)
@@ -130,15 +129,20 @@ class Person(models.Model):
         ordering = ["paternal_surname", "maternal_surname", "first_names"]
         constraints = [
             models.UniqueConstraint(
-                fields=["dni"], condition=Q(dni__isnull=False), name="person_unique_dni"
+                fields=["dni"],
+                condition=Q(dni__isnull=False),
+                name="person_unique_dni",
+                violation_error_message=_("A person with this DNI is already registered."),
             ),
             models.UniqueConstraint(
                 fields=["household"],
                 condition=Q(relationship="head"),
                 name="household_single_head",
+                violation_error_message=_("This household already has a head."),
             ),
             models.CheckConstraint(
                 name="person_dni_eight_digits",
+                violation_error_message=_("The DNI must be exactly 8 digits."),
                 condition=Q(dni__isnull=True) | Q(dni__regex=r"^[0-9]{8}$"),
             ),
         ]
@@ -148,7 +152,9 @@ class Person(models.Model):
 
     @property
     def full_name(self) -> str:
-        return " ".join(p for p in (self.first_names, self.paternal_surname, self.maternal_surname) if p)
+        return " ".join(
+            p for p in (self.first_names, self.paternal_surname, self.maternal_surname) if p
+        )
 
 
 class OrganizationKind(models.TextChoices):
@@ -183,7 +189,9 @@ class Organization(models.Model):
         verbose_name=_("district"),
         limit_choices_to={"level": 3},
     )
-    ruc = models.CharField(_("RUC"), max_length=11, null=True, blank=True, validators=[validate_ruc])
+    ruc = models.CharField(
+        _("RUC"), max_length=11, null=True, blank=True, validators=[validate_ruc]
+    )
     registry_entry = models.CharField(
         _("public registry entry"), max_length=40, blank=True, help_text=_("SUNARP partida.")
     )
@@ -199,7 +207,10 @@ class Organization(models.Model):
         ordering = ["name", "code"]
         constraints = [
             models.UniqueConstraint(
-                fields=["ruc"], condition=Q(ruc__isnull=False), name="organization_unique_ruc"
+                fields=["ruc"],
+                condition=Q(ruc__isnull=False),
+                name="organization_unique_ruc",
+                violation_error_message=_("An organization with this RUC is already registered."),
             ),
         ]
 
@@ -241,12 +252,16 @@ class BoardPosition(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="board_term_order",
+                violation_error_message=_("The term cannot end before it starts."),
                 condition=Q(term_end__isnull=True) | Q(term_end__gte=models.F("term_start")),
             ),
             models.UniqueConstraint(
                 fields=["organization", "role"],
                 condition=Q(term_end__isnull=True) & ~Q(role="member"),
                 name="board_one_open_holder_per_role",
+                violation_error_message=_(
+                    "This position already has a holder with an open term; close that term first."
+                ),
             ),
         ]
 
@@ -278,7 +293,9 @@ class Membership(models.Model):
         ordering = ["organization_id", "person_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "person"], name="membership_unique_person"
+                fields=["organization", "person"],
+                name="membership_unique_person",
+                violation_error_message=_("This person is already a member of the organization."),
             ),
         ]
 
@@ -308,7 +325,9 @@ class Provider(models.Model):
         related_name="provider_profiles",
         verbose_name=_("person"),
     )
-    ruc = models.CharField(_("RUC"), max_length=11, null=True, blank=True, validators=[validate_ruc])
+    ruc = models.CharField(
+        _("RUC"), max_length=11, null=True, blank=True, validators=[validate_ruc]
+    )
     district = models.ForeignKey(
         "geo.AdminArea",
         on_delete=models.PROTECT,
@@ -318,7 +337,10 @@ class Provider(models.Model):
     )
     profession = models.CharField(_("profession"), max_length=120, blank=True)
     skills = models.CharField(
-        _("skills"), max_length=300, blank=True, help_text=_("Comma-separated, e.g. irrigation, dairy.")
+        _("skills"),
+        max_length=300,
+        blank=True,
+        help_text=_("Comma-separated, e.g. irrigation, dairy."),
     )
     history = HistoricalRecords()
 
@@ -331,14 +353,22 @@ class Provider(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="provider_firm_has_ruc",
+                violation_error_message=_("A firm must have a RUC."),
                 condition=~Q(kind="firm") | Q(ruc__isnull=False),
             ),
             models.CheckConstraint(
                 name="provider_person_kind_has_person",
+                violation_error_message=_(
+                    "A technician, yachaq, yachachiq or animator must be linked to a "
+                    "registered person (DNI)."
+                ),
                 condition=Q(kind="firm") | Q(person__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["ruc"], condition=Q(ruc__isnull=False), name="provider_unique_ruc"
+                fields=["ruc"],
+                condition=Q(ruc__isnull=False),
+                name="provider_unique_ruc",
+                violation_error_message=_("A provider with this RUC is already registered."),
             ),
         ]
 
@@ -369,6 +399,8 @@ class FinancialInstitution(models.Model):
     sbs_code = models.CharField(_("SBS code"), max_length=10, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
     history = HistoricalRecords()
+
+    scope = ScopeSpec(reference=True)
 
     class Meta:
         verbose_name = _("financial institution")
@@ -405,7 +437,9 @@ class BankAccount(models.Model):
     cci = models.CharField(
         _("CCI"), max_length=20, blank=True, help_text=_("20-digit interbank account code.")
     )
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="PEN")
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=CURRENCY_CHOICES, default="PEN"
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=AccountStatus.choices, default=AccountStatus.PENDING
     )
@@ -429,7 +463,11 @@ class BankAccount(models.Model):
         ordering = ["organization_id", "institution_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["institution", "number"], name="bankaccount_unique_number"
+                fields=["institution", "number"],
+                name="bankaccount_unique_number",
+                violation_error_message=_(
+                    "This account number is already registered at this institution."
+                ),
             ),
             models.CheckConstraint(
                 name="bankaccount_verified_has_verifier",

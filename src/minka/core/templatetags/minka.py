@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def cell(value: Any) -> Any:
+    """How a value reads in a table cell: dashes for blanks, yes/no, localised numbers."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if isinstance(value, datetime.datetime):
+        return date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, float):
+        return number_format(value, decimal_pos=2)
+    return value
