@@ -113,24 +113,28 @@ def user_scope(user: Any) -> UserScope:
     return scope
 
 
-def scope_q(spec: ScopeSpec, grants: Grants) -> Q | None:
-    """The filter for `grants` on a model with `spec`; None means no row at all."""
+def scope_q(spec: ScopeSpec, grants: Grants) -> tuple[Q | None, bool]:
+    """The filter for `grants` on a model with `spec` (None: no row at all), and whether it
+    crosses a to-many relation (and so may repeat rows)."""
     clauses: list[Q] = []
+    crosses = False
     if spec.area and grants.area_paths:
         for path in sorted(grants.area_paths):
             clauses.append(Q(**{f"{spec.area}__startswith": path}))
-    if spec.organization and grants.organization_ids:
-        clauses.append(Q(**{f"{spec.organization}__in": sorted(grants.organization_ids)}))
-    if spec.provider and grants.provider_ids:
-        clauses.append(Q(**{f"{spec.provider}__in": sorted(grants.provider_ids)}))
-    if spec.programme and grants.programme_ids:
-        clauses.append(Q(**{f"{spec.programme}__in": sorted(grants.programme_ids)}))
+    for lookup, ids in (
+        (spec.organization, grants.organization_ids),
+        (spec.provider, grants.provider_ids),
+        (spec.programme, grants.programme_ids),
+    ):
+        if lookup and ids:
+            clauses.append(Q(**{f"{lookup}__in": sorted(ids)}))
+            crosses = crosses or not _is_local(lookup)
     if not clauses:
-        return None
+        return None, False
     combined = clauses[0]
     for clause in clauses[1:]:
         combined |= clause
-    return combined
+    return combined, crosses
 
 
 def _is_local(lookup: str | None) -> bool:
@@ -148,14 +152,13 @@ def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> Query
     if spec.reference:
         signed_in = getattr(user, "is_authenticated", False) and user.is_active
         return queryset if action == "view" and signed_in else queryset.none()
-    condition = scope_q(spec, grants)
+    condition, crosses = scope_q(spec, grants)
     if condition is None:
         return queryset.none()
-    # Lookups across to-many relations can repeat rows; filtering on the ids keeps it flat.
-    if not all(_is_local(lookup) for lookup in (spec.organization, spec.provider, spec.programme)):
-        return queryset.filter(
-            pk__in=queryset.model._default_manager.filter(condition).values("pk")
-        )
+    if crosses:
+        # A lookup across a to-many relation can repeat rows; filtering on the ids keeps it flat.
+        matching = queryset.model._default_manager.filter(condition).values("pk")
+        return queryset.filter(pk__in=matching)
     return queryset.filter(condition)
 
 
