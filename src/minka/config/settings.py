@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "minka.geo",
     "minka.registry",
     "minka.programmes",
+    "minka.ledger",
+    "minka.contracts",
     "minka.demo",
 ]
 

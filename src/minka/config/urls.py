@@ -13,6 +13,8 @@ urlpatterns = [
     path("territories/", include("minka.geo.urls")),
     path("registry/", include("minka.registry.urls")),
     path("programmes/", include("minka.programmes.urls")),
+    path("ledger/", include("minka.ledger.urls")),
+    path("contracts/", include("minka.contracts.urls")),
     path("api/v1/", include("minka.config.api_urls")),
 ]
 if settings.DEBUG:

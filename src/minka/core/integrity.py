@@ -93,3 +93,14 @@ CHECKS: list[tuple[str, Callable[[], Iterator[Problem]]]] = [
     ("households", check_households),
     ("bank-accounts", check_bank_accounts),
 ]
+
+
+def check_audit_chain() -> Iterator[Problem]:
+    from minka.core.audit import chain_problems
+
+    for problem in chain_problems():
+        record, _sep, message = problem.partition(": ")
+        yield Problem("audit-chain", record, message)
+
+
+CHECKS.append(("audit-chain", check_audit_chain))

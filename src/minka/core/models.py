@@ -148,3 +148,64 @@ class ApiToken(models.Model):
             user=user, name=name, prefix=key[3:11], digest=cls.digest_of(key)
         )
         return token, key
+
+
+class AuditEvent(models.Model):
+    """One money movement or decision, chained to the previous event by its hash.
+
+    `hash` = SHA-256 over the previous hash and this event's canonical content, so changing,
+    removing or inserting any event breaks every later link; `minka verify` recomputes it.
+    The database refuses updates and deletes (triggers)."""
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object id"), max_length=40)
+    programme = models.ForeignKey(
+        "programmes.Programme",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("programme"),
+    )
+    data = models.JSONField(_("data"), default=dict)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """A single row locked while appending, so concurrent writers extend the chain in turn."""
+
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+
+class MaintenanceWindow(models.Model):
+    """While a row exists, the append-only triggers allow deleting ledger and audit rows: only
+    the demo reset opens one, inside its own transaction. Nothing ever allows changing a row."""
+
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("maintenance window")
