@@ -80,7 +80,8 @@ class TranchePolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.programme.code} {self.get_instrument_display()}: {self.first_tranche_percent}/{100 - self.first_tranche_percent}"
+        first = self.first_tranche_percent
+        return f"{self.programme.code} {self.get_instrument_display()}: {first}/{100 - first}"
 
 
 class ContractState(models.TextChoices):
@@ -346,6 +347,9 @@ class CounterpartDeposit(models.Model):
             models.CheckConstraint(name="deposit_amount_positive", condition=Q(amount_minor__gt=0)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.slip_number}"
+
 
 class AtfState(models.TextChoices):
     PREPARED = "prepared", _("Prepared")
@@ -475,6 +479,9 @@ class MisuseFlag(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.contract.code} {self.raised_on}"
+
 
 class ReportState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
@@ -580,6 +587,9 @@ class ExpenseLine(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_receipt_type_display()} {self.receipt_number}"
+
 
 class Rating(models.TextChoices):
     BAD = "bad", _("Bad")
@@ -621,6 +631,9 @@ class Liquidation(models.Model):
         verbose_name = _("liquidation")
         verbose_name_plural = _("liquidations")
 
+    def __str__(self) -> str:
+        return f"{self.contract.code} ({self.get_rating_display()})"
+
 
 class Addendum(models.Model):
     """A change of amount, term or contests, with its reason; amounts change per concept."""
@@ -651,3 +664,6 @@ class Addendum(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "number"], name="addendum_unique_number")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.code} / {self.number}"

@@ -200,6 +200,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
 
+    def __str__(self) -> str:
+        return f"#{self.last_seq}"
+
 
 class MaintenanceWindow(models.Model):
     """While a row exists, the append-only triggers allow deleting ledger and audit rows: only
@@ -209,3 +212,6 @@ class MaintenanceWindow(models.Model):
 
     class Meta:
         verbose_name = _("maintenance window")
+
+    def __str__(self) -> str:
+        return self.reason

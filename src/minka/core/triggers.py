@@ -27,7 +27,8 @@ def _sqlite(table: str, *, sealable: bool, seal_check: str | None) -> list[str]:
             statements.append(
                 f"""CREATE TRIGGER {table}_seal_balanced BEFORE UPDATE OF sealed ON {table}
                 WHEN NEW.sealed = 1 AND ({seal_check})
-                BEGIN SELECT RAISE(ABORT, '{table}: an unbalanced journal cannot be sealed'); END;"""
+                BEGIN SELECT RAISE(ABORT, '{table}: an unbalanced journal cannot be sealed');
+                END;"""
             )
     else:
         statements.append(

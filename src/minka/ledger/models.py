@@ -176,6 +176,9 @@ class Leg(models.Model):
             models.CheckConstraint(name="leg_amount_not_zero", condition=~Q(amount_minor=0)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.account}: {self.amount}"
+
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)

@@ -159,7 +159,8 @@ def test_database_refuses_changes_to_posted_rows(ledger):
         ("UPDATE ledger_journal SET memo = 'x' WHERE id = %s", [journal.pk]),
         ("DELETE FROM ledger_journal WHERE id = %s", [journal.pk]),
         (
-            "INSERT INTO ledger_leg (journal_id, account_id, amount_minor, currency) VALUES (%s, %s, 5, 'PEN')",
+            "INSERT INTO ledger_leg (journal_id, account_id, amount_minor, currency) "
+            "VALUES (%s, %s, 5, 'PEN')",
             [journal.pk, budget.pk],
         ),
         ("UPDATE core_auditevent SET action = 'x' WHERE seq = 1", []),
@@ -181,9 +182,8 @@ def test_database_refuses_to_seal_an_unbalanced_journal(ledger):
         idempotency_key="raw-1",
     )
     Leg.objects.create(journal=journal, account=committed, amount_minor=100, currency="PEN")
-    with pytest.raises((DatabaseError, IntegrityError)):
-        with transaction.atomic():
-            Journal.objects.filter(pk=journal.pk).update(sealed=True, content_hash="x" * 64)
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        Journal.objects.filter(pk=journal.pk).update(sealed=True, content_hash="x" * 64)
 
 
 def _drop_leg_triggers():
