@@ -186,6 +186,14 @@ class Contract(models.Model):
     def commitment_ref(self) -> str:
         return f"contract:{self.pk}"
 
+    @property
+    def project_amount(self) -> Money:
+        """The project's share; lists annotate it (project_minor) to avoid a query per row."""
+        value = getattr(self, "project_minor", None)
+        if value is None:
+            value = self.lines.aggregate(total=models.Sum("project_minor"))["total"]
+        return Money(int(value or 0), self.currency)
+
     def money(self, amount_minor: int) -> Money:
         return Money(amount_minor, self.currency)
 

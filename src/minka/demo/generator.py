@@ -28,12 +28,14 @@ from django.db.models import Model
 from django.utils.functional import Promise
 from simple_history.utils import get_history_model_for_model
 
-from minka.core.models import Role, RoleAssignment, User
+from minka.contracts.models import Contract
+from minka.core.models import AuditChainHead, MaintenanceWindow, Role, RoleAssignment, User
 from minka.core.validators import ruc_check_digit
 from minka.demo import names
 from minka.geo.gazetteer import rows_from_package
 from minka.geo.models import AdminArea, Territory, TerritoryKind
 from minka.geo.services import gazetteer_load
+from minka.ledger.models import Journal
 from minka.programmes.models import FundingKind, FundingSource, LocalOffice, Programme
 from minka.registry.models import (
     AccountStatus,
@@ -800,6 +802,9 @@ class _Seeder:
             )
         self.create_technicians_and_firms(gazetteer, plans)
         self.assign_roles()
+        from minka.demo.contracts import seed_contracts
+
+        seed_contracts(scale=self.scale.name, seed=self.seed, log=self.progress)
         counts = row_counts()
         self.progress(f"done: {sum(counts.values()):,} rows")
         return SeedResult(self.scale.name, self.seed, self.elapsed(), counts)
@@ -1458,6 +1463,8 @@ COUNTED_MODELS: tuple[tuple[str, type[Model]], ...] = (
     ("bank accounts", BankAccount),
     ("users", User),
     ("role assignments", RoleAssignment),
+    ("contracts", Contract),
+    ("ledger journals", Journal),
 )
 
 
@@ -1511,14 +1518,23 @@ def reset(log: Log = silent) -> dict[str, int]:
         Programme.coverage_areas.through,
         LocalOffice.areas.through,
     ]
-    models = [*_dependents(RESET_MODELS), *through_models, *RESET_MODELS]
-    histories = [get_history_model_for_model(m) for m in RESET_MODELS if hasattr(m, "history")]
+    dependents = _dependents(RESET_MODELS)
+    models = [*dependents, *through_models, *RESET_MODELS]
+    histories = [
+        get_history_model_for_model(m)
+        for m in [*dependents, *RESET_MODELS]
+        if hasattr(m, "history")
+    ]
     deleted: dict[str, int] = {}
+    # The ledger and the audit trail are append-only; a maintenance window (inside the caller's
+    # transaction) lets the demo's own rows go, and the audit chain restarts from its genesis.
+    window = MaintenanceWindow.objects.create(reason="demo reset")
     with connection.cursor() as cursor:
-        for model in [*models, *histories]:
+        for model in [*models, *histories, AuditChainHead]:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
             if cursor.rowcount:
                 deleted[model._meta.label] = cursor.rowcount
+    window.delete()
     users, _by_model = User.objects.filter(username__in=DEMO_USERNAMES, is_superuser=False).delete()
     if users:
         deleted["core.User"] = users

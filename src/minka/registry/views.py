@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from minka.core.actions import action_page
 from minka.core.errors import DomainError
 from minka.core.ui import Action, Column, Entity, Filter, Related, register
 from minka.geo.selectors import area_filter_choices
@@ -363,23 +364,10 @@ def bank_account_verify(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/bank_account_verify.html", {"account": account, "form": form})
 
 
-def _action_page(request: HttpRequest, *, title, back, form, run) -> HttpResponse:
-    """A small form that calls one service; errors land on the field the service names."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(back)
-    return render(request, "core/action_form.html", {"title": title, "back": back, "form": form})
-
-
 @login_required
 def organization_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     organization = selectors.get_organization_for_user(user=request.user, pk=pk, action="change")
-    return _action_page(
+    return action_page(
         request,
         title=_("Add a member to %(organization)s") % {"organization": organization},
         back=reverse("organizations-detail", args=[pk]),
@@ -396,7 +384,7 @@ def organization_member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organization_board_assign(request: HttpRequest, pk: int) -> HttpResponse:
     organization = selectors.get_organization_for_user(user=request.user, pk=pk, action="change")
-    return _action_page(
+    return action_page(
         request,
         title=_("Board position in %(organization)s") % {"organization": organization},
         back=reverse("organizations-detail", args=[pk]),
@@ -414,7 +402,7 @@ def organization_board_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
     membership = selectors.get_membership_for_user(user=request.user, pk=pk, action="change")
-    return _action_page(
+    return action_page(
         request,
         title=_("%(person)s leaves %(organization)s")
         % {"person": membership.person, "organization": membership.organization},
@@ -429,7 +417,7 @@ def membership_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def board_position_end(request: HttpRequest, pk: int) -> HttpResponse:
     position = selectors.get_board_position_for_user(user=request.user, pk=pk, action="change")
-    return _action_page(
+    return action_page(
         request,
         title=_("End the term of %(position)s") % {"position": position},
         back=reverse("organizations-detail", args=[position.organization_id]),

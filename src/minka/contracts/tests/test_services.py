@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from minka.contracts import services
 from minka.contracts.models import Atf, AtfState, ContractState, TranchePolicy, TrancheState
-from minka.contracts.tests.conftest import D, lines, pay_first_tranche, pen, receipts
+from minka.contracts.tests.conftest import D, pay_first_tranche, pen, receipts
 from minka.contracts.tranches import split_proportionally, tranche_amounts
 from minka.core.errors import DomainError
 from minka.core.models import AuditEvent

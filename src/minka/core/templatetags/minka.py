@@ -26,3 +26,13 @@ def cell(value: Any) -> Any:
     if isinstance(value, float):
         return number_format(value, decimal_pos=2)
     return value
+
+
+@register.filter
+def money(amount_minor: Any, currency: str = "PEN") -> str:
+    """Integer minor units shown as money: 123450|money:"PEN" → S/ 1,234.50."""
+    from minka.core.money import Money
+
+    if amount_minor is None or amount_minor == "":
+        return "—"
+    return Money(int(amount_minor), currency).format()
