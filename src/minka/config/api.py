@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
+from minka.contracts.api import router as contracts_router
 from minka.core.api_auth import API_AUTH
 from minka.geo.api import router as geo_router
 from minka.programmes.api import router as programmes_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 api.add_router("/", registry_router)
 api.add_router("/", geo_router)
 api.add_router("/", programmes_router)
+api.add_router("/", contracts_router)
 
 
 @api.exception_handler(Http404)

@@ -189,3 +189,18 @@ def test_list_and_worklist_render(funded, make_contract, client):
     assert listing.status_code == 200 and re.search(r"MARENASS-\d{4}-0001", listing.text)
     assert client.get(reverse("contracts-worklist")).status_code == 200
     assert client.get(reverse("contracts-export", args=["csv"])).status_code == 200
+
+
+def test_api_lists_and_details_contracts_in_scope(funded, make_contract, client):
+    from minka.core.models import ApiToken
+
+    contract = make_contract()
+    _token, key = ApiToken.issue(user=funded.users["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = client.get("/api/v1/contracts", **headers).json()
+    assert [c["code"] for c in body["items"]] == [contract.code]
+    detail = client.get(f"/api/v1/contracts/{contract.pk}", **headers).json()
+    assert detail["position_minor"]["to_disburse"] == 1_000_000
+    assert [t["amount_minor"] for t in detail["tranches"]] == [700_000, 300_000]
+    _token, juror_key = ApiToken.issue(user=funded.users["juror"], name="t")
+    assert client.get(f"/api/v1/contracts/{contract.pk}", HTTP_AUTHORIZATION=f"Bearer {juror_key}").status_code == 404
