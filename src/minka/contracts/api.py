@@ -76,7 +76,9 @@ class ContractDetailOut(ContractOut):
 
 @router.get("/contracts", response=list[ContractOut])
 @paginate(LimitOffsetPagination)
-def list_contracts(request: HttpRequest, q: str | None = None, state: str | None = None, area: str | None = None):
+def list_contracts(
+    request: HttpRequest, q: str | None = None, state: str | None = None, area: str | None = None
+):
     params = {k: v for k, v in {"q": q, "state": state, "area": area}.items() if v}
     return selectors.contract_list(user=request.user, params=params)
 

@@ -215,3 +215,18 @@ class CancelForm(forms.Form):
     refund_reference = forms.CharField(
         label=_("Refund deposit reference"), max_length=60, required=False
     )
+
+
+class BankBatchForm(forms.Form):
+    programme = forms.ModelChoiceField(queryset=None, label=_("Programme"))
+    file_format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[("xml", _("ISO 20022 XML (pain.001.001.03)")), ("csv", _("CSV"))],
+    )
+    again = forms.BooleanField(
+        label=_("Include ATFs already sent in an earlier batch"), required=False
+    )
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes

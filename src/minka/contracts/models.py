@@ -422,6 +422,10 @@ class Atf(models.Model):
         verbose_name=_("journal"),
     )
 
+    # Set when the ATF leaves in a bank batch, so the next batch does not pay it twice.
+    exported_at = models.DateTimeField(_("sent to the bank at"), null=True, blank=True)
+    export_batch = models.CharField(_("bank batch"), max_length=35, blank=True)
+
     scope = ScopeSpec(
         area="contract__organization__district__path", organization="contract__organization_id"
     )

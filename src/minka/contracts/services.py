@@ -1285,3 +1285,74 @@ def contract_cancel(
         data={"reason": reason.strip(), "refund": refund},
     )
     return contract
+
+
+@dataclass(frozen=True)
+class BankBatch:
+    content: bytes
+    count: int
+    message_id: str
+    filename: str
+
+
+@transaction.atomic
+def atf_batch_export(
+    *,
+    user: Any,
+    programme: Any,
+    file_format: str,
+    again: bool = False,
+    debtor_account: str = "",
+    debtor_bic: str = "",
+    debtor_name: str = "",
+    message_id: str = "",
+) -> BankBatch:
+    """The programme's approved ATFs as a bank batch (CSV or ISO 20022 pain.001.001.03).
+
+    Each ATF is marked with the batch that carried it; a later batch leaves it out unless
+    `again` is asked for explicitly, so one file sent twice cannot pay a tranche twice."""
+    from minka.contracts.bankfiles import BATCH_RELATED, atf_batch_csv, atf_batch_pain001
+
+    _require_manager(user, programme)
+    atfs = Atf.objects.select_for_update().filter(
+        contract__programme=programme, state=AtfState.APPROVED
+    )
+    if not again:
+        atfs = atfs.filter(exported_at__isnull=True)
+    chosen = list(atfs.select_related(*BATCH_RELATED).order_by("number"))
+    if not chosen:
+        raise DomainError(_("No approved ATF is waiting to be sent to the bank."))
+    now = timezone.now()
+    batch_id = message_id or f"{programme.code[:16]}-{timezone.localtime(now):%Y%m%d%H%M%S}"
+    if file_format == "xml":
+        account = debtor_account or programme.bank_account
+        if not account:
+            raise DomainError(
+                _("Record the programme's disbursement account first (or give it for this batch)."),
+                field="debtor_account",
+            )
+        content = atf_batch_pain001(
+            chosen,
+            debtor_name=debtor_name or programme.institution or programme.name,
+            debtor_iban_or_account=account,
+            debtor_bic=debtor_bic or programme.bank_bic,
+            message_id=batch_id,
+            created_at=now,
+        )
+    else:
+        content = atf_batch_csv(chosen)
+    Atf.objects.filter(pk__in=[atf.pk for atf in chosen]).update(
+        exported_at=now, export_batch=batch_id
+    )
+    for atf in chosen:
+        audit_record(
+            actor=user,
+            action="atf.exported",
+            obj=atf,
+            programme=programme,
+            data={"batch": batch_id, "format": file_format, "amount": atf.amount_minor},
+        )
+    extension = "xml" if file_format == "xml" else "csv"
+    return BankBatch(
+        content=content, count=len(chosen), message_id=batch_id, filename=f"{batch_id}.{extension}"
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     ),
     path("new/", views.contract_create, name="contracts-create"),
     path("worklist/", views.worklist, name="contracts-worklist"),
+    path("bank-batch/", views.bank_batch, name="contracts-bank-batch"),
     path("<int:pk>/", views.contract_detail, name="contracts-detail"),
     path("<int:pk>/pdf/", views.contract_pdf, name="contract-pdf"),
     path("<int:pk>/decide/", views.contract_decide, name="contract-decide"),

@@ -502,3 +502,47 @@ def contract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         f'inline; filename="{documents.contract_pdf_filename(contract)}"'
     )
     return response
+
+
+@login_required
+def bank_batch(request: HttpRequest) -> HttpResponse:
+    """Download the approved ATFs of a programme as a bank batch; each ATF goes out once."""
+    from minka.contracts.forms import BankBatchForm
+    from minka.programmes.models import Programme
+
+    grants = user_scope(request.user).change
+    programmes = (
+        Programme.objects.all()
+        if grants.everything
+        else Programme.objects.filter(pk__in=grants.programme_ids)
+    )
+    form = BankBatchForm(request.POST or None, programmes=programmes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.atf_batch_export(
+                user=request.user,
+                programme=form.cleaned_data["programme"],
+                file_format=form.cleaned_data["file_format"],
+                again=form.cleaned_data["again"],
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            content_type = (
+                "application/xml" if batch.filename.endswith(".xml") else "text/csv; charset=utf-8"
+            )
+            response = HttpResponse(batch.content, content_type=content_type)
+            response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+            return response
+    return render(
+        request,
+        "core/action_form.html",
+        {
+            "title": _("Bank batch of approved ATFs"),
+            "intro": _(
+                "Every approved ATF goes out in one batch only; the batch is recorded on each ATF."
+            ),
+            "back": reverse("contracts-worklist"),
+            "form": form,
+        },
+    )

@@ -55,7 +55,17 @@ class ProgrammeForm(AreasFormMixin, forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = ["code", "name", "institution", "currency", "starts_on", "ends_on", "description"]
+        fields = [
+            "code",
+            "name",
+            "institution",
+            "currency",
+            "starts_on",
+            "ends_on",
+            "description",
+            "bank_account",
+            "bank_bic",
+        ]
         widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
 
     def __init__(self, *args, **kwargs):

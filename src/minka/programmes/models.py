@@ -25,6 +25,13 @@ class Programme(models.Model):
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     description = models.TextField(_("description"), blank=True)
+    bank_account = models.CharField(
+        _("disbursement account"),
+        max_length=34,
+        blank=True,
+        help_text=_("The programme's account that transfers are made from (IBAN or number)."),
+    )
+    bank_bic = models.CharField(_("disbursement bank BIC"), max_length=11, blank=True)
     coverage_areas = models.ManyToManyField(
         "geo.AdminArea", related_name="programmes", verbose_name=_("areas covered")
     )

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from minka.contracts.models import Atf, Contract, ContractState
+from minka.contracts.tests.conftest import D
 
 
 def _post(client, name, args, data, files=None):
@@ -203,4 +204,50 @@ def test_api_lists_and_details_contracts_in_scope(funded, make_contract, client)
     assert detail["position_minor"]["to_disburse"] == 1_000_000
     assert [t["amount_minor"] for t in detail["tranches"]] == [700_000, 300_000]
     _token, juror_key = ApiToken.issue(user=funded.users["juror"], name="t")
-    assert client.get(f"/api/v1/contracts/{contract.pk}", HTTP_AUTHORIZATION=f"Bearer {juror_key}").status_code == 404
+    assert (
+        client.get(
+            f"/api/v1/contracts/{contract.pk}", HTTP_AUTHORIZATION=f"Bearer {juror_key}"
+        ).status_code
+        == 404
+    )
+
+
+def test_bank_batch_download_marks_the_atfs(funded, make_contract, client):
+    from minka.contracts import services as contract_services
+    from minka.contracts.tests.conftest import pen
+
+    contract = make_contract()
+    contract_services.counterpart_deposit_record(
+        user=funded.users["treasurer"],
+        contract=contract,
+        kind="cash",
+        slip_number="1",
+        deposited_on=D(2025, 2, 3),
+        amount=pen("2000"),
+    )
+    atf = contract_services.atf_prepare(
+        user=funded.users["officer"], contract=contract, tranche=contract.tranches.get(number=1)
+    )
+    contract_services.atf_approve(user=funded.users["manager"], atf=atf)
+    client.force_login(funded.users["manager"])
+    programme = funded.programmes["marenass"]
+    response = client.post(
+        reverse("contracts-bank-batch"), {"programme": programme.pk, "file_format": "csv"}
+    )
+    assert response.status_code == 200 and atf.number in response.content.decode("utf-8-sig")
+    again = client.post(
+        reverse("contracts-bank-batch"), {"programme": programme.pk, "file_format": "csv"}
+    )
+    assert again.status_code == 200 and again.context["form"].non_field_errors()
+    xml = client.post(
+        reverse("contracts-bank-batch"),
+        {"programme": programme.pk, "file_format": "xml", "again": "on"},
+    )
+    assert xml.context["form"].non_field_errors()  # no disbursement account recorded yet
+    client.force_login(funded.users["officer"])
+    assert (
+        client.post(
+            reverse("contracts-bank-batch"), {"programme": programme.pk, "file_format": "csv"}
+        ).status_code
+        == 200
+    )
