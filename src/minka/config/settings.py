@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "minka.programmes",
     "minka.ledger",
     "minka.contracts",
+    "minka.clar",
+    "minka.assistance",
+    "minka.savings",
     "minka.demo",
 ]
 

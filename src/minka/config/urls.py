@@ -15,6 +15,9 @@ urlpatterns = [
     path("programmes/", include("minka.programmes.urls")),
     path("ledger/", include("minka.ledger.urls")),
     path("contracts/", include("minka.contracts.urls")),
+    path("clar/", include("minka.clar.urls")),
+    path("assistance/", include("minka.assistance.urls")),
+    path("savings/", include("minka.savings.urls")),
     path("api/v1/", include("minka.config.api_urls")),
 ]
 if settings.DEBUG:

@@ -802,9 +802,7 @@ class _Seeder:
             )
         self.create_technicians_and_firms(gazetteer, plans)
         self.assign_roles()
-        from minka.demo.contracts import seed_contracts
-
-        seed_contracts(scale=self.scale.name, seed=self.seed, log=self.progress)
+        seed_instruments(scale=self.scale.name, seed=self.seed, log=self.progress)
         counts = row_counts()
         self.progress(f"done: {sum(counts.values()):,} rows")
         return SeedResult(self.scale.name, self.seed, self.elapsed(), counts)
@@ -1540,6 +1538,25 @@ def reset(log: Log = silent) -> dict[str, int]:
         deleted["core.User"] = users
     log(f"reset: {sum(deleted.values()):,} rows deleted")
     return deleted
+
+
+# Each instrument app may ship `demo_data.seed(scale=, seed=, log=)`, run in this order after
+# the registry exists; the contracts come first since other instruments pay through them.
+INSTRUMENT_APPS = ("contracts", "clar", "contests", "assistance", "savings", "monitoring")
+
+
+def seed_instruments(*, scale: str, seed: int, log: Log = silent) -> None:
+    import importlib
+    import importlib.util
+
+    for app in INSTRUMENT_APPS:
+        module_name = f"minka.{app}.demo_data"
+        if (
+            importlib.util.find_spec(f"minka.{app}") is None
+            or importlib.util.find_spec(module_name) is None
+        ):
+            continue
+        importlib.import_module(module_name).seed(scale=scale, seed=seed, log=log)
 
 
 def generate(*, scale: str | Scale, seed: int, log: Log = silent) -> SeedResult:

@@ -84,7 +84,7 @@ def _fund(programme: Programme, manager: User) -> None:
         )
 
 
-def seed_contracts(*, scale: str, seed: int, log: Callable[[str], None]) -> int:
+def seed(*, scale: str, seed: int, log: Callable[[str], None]) -> int:
     programme = Programme.objects.filter(code="MARENASS").first()
     if programme is None:
         return 0
