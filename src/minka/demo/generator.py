@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils.functional import Promise
 from simple_history.utils import get_history_model_for_model
 
@@ -1533,7 +1533,11 @@ def reset(log: Log = silent) -> dict[str, int]:
             if cursor.rowcount:
                 deleted[model._meta.label] = cursor.rowcount
     window.delete()
-    users, _by_model = User.objects.filter(username__in=DEMO_USERNAMES, is_superuser=False).delete()
+    # Instruments' demo data may add helper users named "demo-…" (e.g. more jurors).
+    demo_users = User.objects.filter(
+        Q(username__in=DEMO_USERNAMES) | Q(username__startswith="demo-")
+    )
+    users, _by_model = demo_users.filter(is_superuser=False).delete()
     if users:
         deleted["core.User"] = users
     log(f"reset: {sum(deleted.values()):,} rows deleted")
