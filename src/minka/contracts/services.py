@@ -1356,3 +1356,83 @@ def atf_batch_export(
     return BankBatch(
         content=content, count=len(chosen), message_id=batch_id, filename=f"{batch_id}.{extension}"
     )
+
+
+@transaction.atomic
+def contract_create_from_clar(*, user: Any, initiative: Any, event: Any) -> Contract:
+    """The draft contract of an initiative the CLAR funded: its budget lines, its organization
+    (and, for a PIT, every member organization as a jointly liable party), already approved."""
+    organization = initiative.organization
+    if not can(user, "change", organization):
+        raise DomainError(_("You may not act for this organization."), code="forbidden")
+    programme = initiative.call.programme
+    offices = [
+        (area.path, office)
+        for office in programme.local_offices.prefetch_related("areas")
+        for area in office.areas.all()
+        if organization.district.path.startswith(area.path)
+    ]
+    if not offices:
+        raise DomainError(
+            _("No local office of the programme serves %(organization)s.")
+            % {"organization": organization}
+        )
+    office = max(offices, key=lambda pair: len(pair[0]))[1]
+    policy = _policy(programme, initiative.instrument)
+    project = sum(line.project_minor for line in initiative.lines.all())
+    year = timezone.localdate().year
+    sequence = (
+        Contract.objects.filter(
+            programme=programme, code__startswith=f"{programme.code}-{year}-"
+        ).count()
+        + 1
+    )
+    contract = Contract.objects.create(
+        code=f"{programme.code}-{year}-{sequence:04d}",
+        programme=programme,
+        local_office=office,
+        organization=organization,
+        instrument=initiative.instrument,
+        title=initiative.title,
+        funding_source=initiative.call.funding_source,
+        currency=initiative.currency,
+        term_months=initiative.term_months,
+        justification=_("Approved at %(event)s, initiative %(code)s.")
+        % {"event": event, "code": initiative.code},
+        first_tranche_percent=policy.first_tranche_percent,
+        counterpart_percent_before_first=policy.counterpart_percent_before_first,
+        accounted_percent_before_second=policy.accounted_percent_before_second,
+        state=ContractState.APPROVED,
+        created_by=user,
+    )
+    ContractParty.objects.create(contract=contract, organization=organization, is_lead=True)
+    for component in initiative.components.select_related("organization"):
+        if component.organization_id != organization.pk:
+            ContractParty.objects.get_or_create(
+                contract=contract, organization=component.organization
+            )
+    ContractLine.objects.bulk_create(
+        [
+            ContractLine(
+                contract=contract,
+                concept=line.concept,
+                description=line.description,
+                project_minor=line.project_minor,
+                organization_minor=line.organization_minor,
+                other_minor=line.other_minor,
+            )
+            for line in initiative.lines.all()
+        ]
+    )
+    for number, amount in enumerate(
+        calc.tranche_amounts(project, policy.first_tranche_percent), start=1
+    ):
+        Tranche.objects.create(contract=contract, number=number, amount_minor=amount)
+    audit_record(
+        actor=user,
+        action="contract.created_from_clar",
+        obj=contract,
+        programme=programme,
+        data={"initiative": initiative.code, "event": event.pk, "project": project},
+    )
+    return contract

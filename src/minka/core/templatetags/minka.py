@@ -36,3 +36,11 @@ def money(amount_minor: Any, currency: str = "PEN") -> str:
     if amount_minor is None or amount_minor == "":
         return "—"
     return Money(int(amount_minor), currency).format()
+
+
+@register.filter
+def points(centi: Any) -> str:
+    """Hundredths of a point shown as points: 7350|points → 73.50."""
+    if centi is None or centi == "":
+        return "—"
+    return f"{int(centi) / 100:.2f}"

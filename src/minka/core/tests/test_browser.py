@@ -92,8 +92,8 @@ def test_officer_logs_in_finds_a_person_opens_a_community_and_switches_language(
     page.click("[data-testid=lang-en]")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert "Households" in page.inner_text(".menu")
+    assert "Households" in page.locator(".menu").text_content()
     page.click("[data-testid=lang-es]")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "es"
-    assert "Hogares" in page.inner_text(".menu")
+    assert "Hogares" in page.locator(".menu").text_content()
