@@ -38,8 +38,13 @@ def families(world, key: str, count: int) -> list[str]:
         n = next(SEQUENCE)
         household = Household.objects.create(code=f"H-{key}-{n}", community=community)
         person = Person.objects.create(
-            dni=f"7{n:07d}", first_names=f"Familia {n}", paternal_surname="Mamani", sex="F",
-            district=community.district, household=household, relationship="head",
+            dni=f"7{n:07d}",
+            first_names=f"Familia {n}",
+            paternal_surname="Mamani",
+            sex="F",
+            district=community.district,
+            household=household,
+            relationship="head",
         )
         dnis.append(person.dni)
     return dnis
@@ -52,59 +57,120 @@ def clar(funded):
     for key in ("a", "b"):
         organization = world.organizations[key]
         if not organization.board.filter(role="treasurer").exists():
-            BoardPosition.objects.create(organization=organization, person=world.persons[f"spouse_{key}"],
-                                         role="treasurer", term_start=D(2024, 1, 1))
+            BoardPosition.objects.create(
+                organization=organization,
+                person=world.persons[f"spouse_{key}"],
+                role="treasurer",
+                term_start=D(2024, 1, 1),
+            )
     call = Call.objects.create(
-        programme=programme, code="CV-2026-1", name="Primera convocatoria", opens_on=D(2026, 1, 1),
-        closes_on=D(2026, 12, 31), funding_source=world.source, max_amount_minor=2_000_000, min_counterpart_percent=20,
+        programme=programme,
+        code="CV-2026-1",
+        name="Primera convocatoria",
+        opens_on=D(2026, 1, 1),
+        closes_on=D(2026, 12, 31),
+        funding_source=world.source,
+        max_amount_minor=2_000_000,
+        min_counterpart_percent=20,
     )
     event = ClarEvent.objects.create(
-        programme=programme, call=call, name="CLAR Apurímac 2026", held_on=D(2026, 6, 1), place="Andahuaylas",
-        area=world.areas["03"], budget_minor=2_500_000,
+        programme=programme,
+        call=call,
+        name="CLAR Apurímac 2026",
+        held_on=D(2026, 6, 1),
+        place="Andahuaylas",
+        area=world.areas["03"],
+        budget_minor=2_500_000,
     )
     jurors = []
     for n in range(3):
-        user = User.objects.create_user(username=f"jurado{n}", password="x", first_name=f"Jurado {n}")
+        user = User.objects.create_user(
+            username=f"jurado{n}", password="x", first_name=f"Jurado {n}"
+        )
         RoleAssignment.objects.create(user=user, role=Role.JUROR, programme=programme)
-        jurors.append(services.juror_add(user=world.users["manager"], event=event, juror_user=user,
-                                         institution="Municipalidad"))
+        jurors.append(
+            services.juror_add(
+                user=world.users["manager"],
+                event=event,
+                juror_user=user,
+                institution="Municipalidad",
+            )
+        )
     world.call, world.event, world.jurors = call, event, jurors
     return world
 
 
 def plan(world, key, title, project="10000", own="3000", count=4, officer="manager"):
     initiative = services.initiative_create(
-        user=world.users[officer], call=world.call, organization=world.organizations[key], instrument="pdn",
-        title=title, lines=[LineInput("ta", pen(project), pen(own), pen("0"))], family_dnis=families(world, key, count)
-        if not hasattr(world, f"dnis_{key}") else getattr(world, f"dnis_{key}"),
+        user=world.users[officer],
+        call=world.call,
+        organization=world.organizations[key],
+        instrument="pdn",
+        title=title,
+        lines=[LineInput("ta", pen(project), pen(own), pen("0"))],
+        family_dnis=families(world, key, count)
+        if not hasattr(world, f"dnis_{key}")
+        else getattr(world, f"dnis_{key}"),
     )
-    return services.initiative_submit(user=world.users[officer], initiative=initiative, on=D(2026, 3, 1))
+    return services.initiative_submit(
+        user=world.users[officer], initiative=initiative, on=D(2026, 3, 1)
+    )
 
 
 def score(world, initiative, field: dict, public: dict, present=None):
-    services.attendance_record(user=world.users["manager"], event=world.event, initiative=initiative,
-                               present_dnis=present if present is not None else
-                               list(initiative.families.values_list("person__dni", flat=True)))
+    services.attendance_record(
+        user=world.users["manager"],
+        event=world.event,
+        initiative=initiative,
+        present_dnis=present
+        if present is not None
+        else list(initiative.families.values_list("person__dni", flat=True)),
+    )
     for juror in world.jurors:
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="field",
-                              points={k: Decimal(v) for k, v in field.items()})
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="public",
-                              points={k: Decimal(v) for k, v in public.items()})
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="field",
+            points={k: Decimal(v) for k, v in field.items()},
+        )
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="public",
+            points={k: Decimal(v) for k, v in public.items()},
+        )
 
 
-FIELD = {"board": 2, "management": 2, "women_youth": 2, "coherence": 2, "resources": 2, "timeline": 2, "related": 1,
-         "cofinancing": 2}  # 15 + attendance 10 = 25 → ×2 = 50
+FIELD = {
+    "board": 2,
+    "management": 2,
+    "women_youth": 2,
+    "coherence": 2,
+    "resources": 2,
+    "timeline": 2,
+    "related": 1,
+    "cofinancing": 2,
+}  # 15 + attendance 10 = 25 → ×2 = 50
 PUBLIC = {"clarity": 8, "identity": 8, "participation": 8, "map": 8, "market": 8}  # 40
 
 
 def test_eligibility_states_every_reason(clar):
     world = clar
     initiative = services.initiative_create(
-        user=world.users["manager"], call=world.call, organization=world.organizations["a"], instrument="pdn",
-        title="Queso", lines=[LineInput("ta", pen("30000"), pen("1000"), pen("0"))], family_dnis=[],
+        user=world.users["manager"],
+        call=world.call,
+        organization=world.organizations["a"],
+        instrument="pdn",
+        title="Queso",
+        lines=[LineInput("ta", pen("30000"), pen("1000"), pen("0"))],
+        family_dnis=[],
     )
     with translation.override("en"):
-        initiative = services.initiative_submit(user=world.users["manager"], initiative=initiative, on=D(2027, 1, 5))
+        initiative = services.initiative_submit(
+            user=world.users["manager"], initiative=initiative, on=D(2027, 1, 5)
+        )
     codes = {r["code"] for r in initiative.eligibility}
     assert initiative.state == InitiativeState.INELIGIBLE
     assert codes == {"call_closed", "counterpart_low", "amount_high", "no_families"}
@@ -126,15 +192,23 @@ def test_whole_clar_with_rule_optimiser_outcomes_and_contracts(clar, client):
     third = plan(world, "a", "Artesanía", project="4000", count=4)
     score(world, strong, FIELD, PUBLIC)  # 50 + 40 = 90
     score(world, weaker, FIELD | {"board": 1}, PUBLIC)  # 48 + 40 = 88
-    score(world, third, FIELD, PUBLIC | {"clarity": 0, "identity": 0, "participation": 0, "map": 0, "market": 5},
-          present=list(third.families.values_list("person__dni", flat=True))[:1])  # 1 of 4: disqualified
+    score(
+        world,
+        third,
+        FIELD,
+        PUBLIC | {"clarity": 0, "identity": 0, "participation": 0, "map": 0, "market": 5},
+        present=list(third.families.values_list("person__dni", flat=True))[:1],
+    )  # 1 of 4: disqualified
     results = services.event_results(world.event)
     assert results.ranking[:2] == [strong.pk, weaker.pk]
     assert results.rows[strong.pk].score == 9000 and results.rows[weaker.pk].score == 8800
     assert results.rows[third.pk].disqualified
     # Envelope S/ 25,000: the rule funds the best (S/ 20,000) and cannot fit the second (S/ 8,000).
     assert results.rule.funded == [strong.pk]
-    assert set(results.optimiser.funded) == {strong.pk} or results.optimiser.total_score >= results.rule.total_score
+    assert (
+        set(results.optimiser.funded) == {strong.pk}
+        or results.optimiser.total_score >= results.rule.total_score
+    )
 
     client.force_login(world.users["manager"])
     page = client.get(reverse("clar-results", args=[world.event.pk]))
@@ -146,7 +220,10 @@ def test_whole_clar_with_rule_optimiser_outcomes_and_contracts(clar, client):
     assert outcomes[weaker.pk].reason == "envelope_exhausted" and outcomes[weaker.pk].approved
     assert outcomes[third.pk].reason == "disqualified"
     contract = outcomes[strong.pk].contract
-    assert contract.state == ContractState.APPROVED and contract.organization == world.organizations["b"]
+    assert (
+        contract.state == ContractState.APPROVED
+        and contract.organization == world.organizations["b"]
+    )
     assert sum(line.project_minor for line in contract.lines.all()) == 2_000_000
     assert AuditEvent.objects.filter(action="clar.decided").exists()
     with pytest.raises(DomainError):
@@ -168,13 +245,24 @@ def test_a_juror_never_scores_its_own_organization(clar):
     juror = world.jurors[0]
     juror.organization = world.organizations["b"]
     juror.save()
-    services.attendance_record(user=world.users["manager"], event=world.event, initiative=initiative,
-                               present_dnis=list(initiative.families.values_list("person__dni", flat=True)))
+    services.attendance_record(
+        user=world.users["manager"],
+        event=world.event,
+        initiative=initiative,
+        present_dnis=list(initiative.families.values_list("person__dni", flat=True)),
+    )
     with pytest.raises(DomainError) as info:
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="field",
-                              points={k: Decimal(v) for k, v in FIELD.items()})
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="field",
+            points={k: Decimal(v) for k, v in FIELD.items()},
+        )
     assert info.value.code == "conflict"
-    assert AuditEvent.objects.filter(action="clar.conflict_refused", object_id=str(initiative.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="clar.conflict_refused", object_id=str(initiative.pk)
+    ).exists()
     assert not initiative.sheets.exists()
 
 
@@ -183,39 +271,75 @@ def test_sheets_are_checked(clar):
     initiative = plan(world, "b", "Cuyes")
     juror = world.jurors[1]
     with pytest.raises(DomainError):  # no attendance yet
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="field",
-                              points={k: Decimal(v) for k, v in FIELD.items()})
-    services.attendance_record(user=world.users["manager"], event=world.event, initiative=initiative,
-                               present_dnis=list(initiative.families.values_list("person__dni", flat=True)))
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="field",
+            points={k: Decimal(v) for k, v in FIELD.items()},
+        )
+    services.attendance_record(
+        user=world.users["manager"],
+        event=world.event,
+        initiative=initiative,
+        present_dnis=list(initiative.families.values_list("person__dni", flat=True)),
+    )
     with pytest.raises(DomainError) as info:
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="field",
-                              points={k: Decimal(v) for k, v in FIELD.items()} | {"board": Decimal("2.5")})
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="field",
+            points={k: Decimal(v) for k, v in FIELD.items()} | {"board": Decimal("2.5")},
+        )
     assert info.value.field == "points"
     with pytest.raises(DomainError):  # not on the jury
-        services.sheet_submit(user=world.users["officer"], event=world.event, initiative=initiative, stage="public",
-                              points={k: Decimal(v) for k, v in PUBLIC.items()})
+        services.sheet_submit(
+            user=world.users["officer"],
+            event=world.event,
+            initiative=initiative,
+            stage="public",
+            points={k: Decimal(v) for k, v in PUBLIC.items()},
+        )
     juror.scores_public = False
     juror.save()
     with pytest.raises(DomainError):
-        services.sheet_submit(user=juror.user, event=world.event, initiative=initiative, stage="public",
-                              points={k: Decimal(v) for k, v in PUBLIC.items()})
+        services.sheet_submit(
+            user=juror.user,
+            event=world.event,
+            initiative=initiative,
+            stage="public",
+            points={k: Decimal(v) for k, v in PUBLIC.items()},
+        )
 
 
 def test_juror_needs_the_role_and_sits_once(clar):
     world = clar
     with pytest.raises(DomainError):
-        services.juror_add(user=world.users["manager"], event=world.event, juror_user=world.users["officer"],
-                           institution="X")
+        services.juror_add(
+            user=world.users["manager"],
+            event=world.event,
+            juror_user=world.users["officer"],
+            institution="X",
+        )
     with pytest.raises(DomainError):
-        services.juror_add(user=world.users["manager"], event=world.event, juror_user=world.jurors[0].user,
-                           institution="X")
+        services.juror_add(
+            user=world.users["manager"],
+            event=world.event,
+            juror_user=world.jurors[0].user,
+            institution="X",
+        )
 
 
 def test_juror_sees_its_event_and_scores_on_the_phone_page(clar, client):
     world = clar
     initiative = plan(world, "b", "Cuyes")
-    services.attendance_record(user=world.users["manager"], event=world.event, initiative=initiative,
-                               present_dnis=list(initiative.families.values_list("person__dni", flat=True)))
+    services.attendance_record(
+        user=world.users["manager"],
+        event=world.event,
+        initiative=initiative,
+        present_dnis=list(initiative.families.values_list("person__dni", flat=True)),
+    )
     client.force_login(world.jurors[0].user)
     assert client.get(reverse("clar-events-detail", args=[world.event.pk])).status_code == 200
     url = reverse("clar-sheet", args=[world.event.pk, initiative.pk, "field"])
