@@ -12,7 +12,8 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 
 from minka.clar import services
-from minka.clar.models import Call, ClarEvent, InitiativeState
+from minka.clar.models import Call, ClarEvent, InitiativeState, Rubric, RubricCriterion
+from minka.clar.rubrics import install as install_default_rubrics
 from minka.contracts.services import LineInput
 from minka.core.models import Role, RoleAssignment, User
 from minka.core.money import Money
@@ -44,6 +45,8 @@ def seed(*, scale: str, seed: int, log: Callable[[str], None]) -> int:
     office_user = User.objects.filter(username="officer").first()
     if programme is None or office_user is None:
         return 0
+    # A demo reset empties the rubric tables with the programmes; the shipped defaults return.
+    install_default_rubrics(Rubric, RubricCriterion)
     rng = random.Random(f"{seed}:clar")
     manager = User.objects.get(username="manager")
     office = office_user.role_assignments.get(role=Role.OFFICER).local_office
