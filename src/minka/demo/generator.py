@@ -1546,7 +1546,7 @@ def reset(log: Log = silent) -> dict[str, int]:
 
 # Each instrument app may ship `demo_data.seed(scale=, seed=, log=)`, run in this order after
 # the registry exists; the contracts come first since other instruments pay through them.
-INSTRUMENT_APPS = ("contracts", "clar", "contests", "assistance", "savings", "monitoring")
+INSTRUMENT_APPS = ("contracts", "clar", "contests", "assistance", "savings", "monitoring", "portal")
 
 
 def seed_instruments(*, scale: str, seed: int, log: Log = silent) -> None:
