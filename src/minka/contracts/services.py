@@ -882,15 +882,28 @@ def expense_report_submit(
         raise DomainError(_("A report needs at least one receipt."), field="lines")
     problems: list[str] = []
     project_by_concept = dict(contract.lines.values_list("concept", "project_minor"))
-    used = dict(
-        ExpenseLine.objects.filter(
-            report__contract=contract,
-            report__state__in=[ReportState.SUBMITTED, ReportState.APPROVED],
+    # What each concept has already used: everything accounted for in the ledger (approved
+    # reports and payments such as technical assistance paid from the grant) plus receipts
+    # submitted and still under review.
+    from minka.ledger.models import Leg
+
+    spent = dict(
+        Leg.objects.filter(
+            account__programme=contract.programme,
+            account__commitment=contract.commitment_ref,
+            account__kind=AccountKind.SPENT,
         )
+        .values("account__concept")
+        .annotate(total=Sum("amount_minor"))
+        .values_list("account__concept", "total")
+    )
+    pending = dict(
+        ExpenseLine.objects.filter(report__contract=contract, report__state=ReportState.SUBMITTED)
         .values("concept")
         .annotate(total=Sum("amount_minor"))
         .values_list("concept", "total")
     )
+    used = {c: int(spent.get(c) or 0) + int(pending.get(c) or 0) for c in set(spent) | set(pending)}
     keys_in_report: set[str] = set()
     adding: dict[str, int] = {}
     for index, line in enumerate(lines, start=1):
@@ -933,7 +946,7 @@ def expense_report_submit(
                 }
             )
     held = balance(_accounts(contract)["held"]).amount_minor
-    awaiting_review = sum(used.values()) - accounted_minor(contract)
+    awaiting_review = sum(int(v or 0) for v in pending.values())
     if not problems and awaiting_review + sum(adding.values()) > held:
         problems.append(
             _("The receipts add up to more than the %(held)s the organization holds.")

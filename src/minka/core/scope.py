@@ -99,7 +99,9 @@ def user_scope(user: Any) -> UserScope:
                 grants.area_paths |= paths
             view.programme_ids.add(assignment.programme_id)
         elif role == Role.JUROR:
-            view.programme_ids.add(assignment.programme_id)
+            # A juror reads only the CLARs and contests whose jury it sits on (checked by those
+            # apps); nothing of the programme's registry or books.
+            pass
         elif role == Role.ORG_REP:
             view.organization_ids.add(assignment.organization_id)
         elif role == Role.PROVIDER:

@@ -201,6 +201,8 @@ class ExchangeRate(models.Model):
         verbose_name=_("recorded by"),
     )
 
+    scope = ScopeSpec(reference=True)
+
     class Meta:
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")

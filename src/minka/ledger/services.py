@@ -252,6 +252,9 @@ def journal_post(
 @transaction.atomic
 def journal_reverse(*, journal: Journal, actor: Any, memo: str, idempotency_key: str) -> Journal:
     """Correct a journal by posting its mirror image; the original stays as it was."""
+    repeated = Journal.objects.filter(idempotency_key=idempotency_key, reverses=journal).first()
+    if repeated is not None:
+        return repeated
     if Journal.objects.filter(reverses=journal).exists():
         raise DomainError(_("This journal has already been reversed."))
     legs = [LegSpec(leg.account, -leg.amount) for leg in journal.legs.select_related("account")]
@@ -330,6 +333,11 @@ def budget_allocate(
 
     A USD loan budgeted in PEN converts at the rate recorded for the date, through the FX
     account, so the journal balances in each currency and the rate used is on record."""
+    repeated = Journal.objects.filter(idempotency_key=idempotency_key).first()
+    if repeated is not None:
+        # The same request again: answer with what it posted (journal_post would, but the cap
+        # check below would first refuse a repeat that had used the source up).
+        return repeated
     from minka.programmes.models import FundingSource
 
     # Locked first: two allocations at once cannot together exceed the source.

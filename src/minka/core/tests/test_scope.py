@@ -111,7 +111,7 @@ PROGRAMME_VIEW = {
     "manager": {"marenass"},
     "officer": {"marenass"},
     "monitor": {"marenass"},
-    "juror": {"marenass"},
+    "juror": set(),
     "auditor": {"marenass", "corredor"},
     "treasurer": set(),
     "provider": set(),
