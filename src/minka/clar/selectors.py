@@ -60,7 +60,7 @@ def get_initiative_for_user(*, user: Any, pk: Any, action: Action = "view") -> I
 
 def event_list(*, user: Any, params: Any = None) -> QuerySet[ClarEvent]:
     juror_events = (
-        Juror.objects.filter(user=user).values("event_id")
+        Juror.objects.filter(user_id=user.pk).values_list("event_id", flat=True)
         if getattr(user, "is_authenticated", False)
         else []
     )
@@ -76,9 +76,7 @@ def event_list(*, user: Any, params: Any = None) -> QuerySet[ClarEvent]:
 def get_event_for_user(*, user: Any, pk: Any, action: Action = "view") -> ClarEvent:
     """Staff by scope; a juror also reads the events whose jury it sits on."""
     queryset = ClarEvent.objects.select_related("programme", "area", "call")
-    if (
-        action == "view"
-        and Juror.objects.filter(event_id=pk, user_id=getattr(user, "pk", None)).exists()
-    ):
+    user_id = getattr(user, "pk", None)
+    if action == "view" and user_id and Juror.objects.filter(event_id=pk, user_id=user_id).exists():
         return queryset.get(pk=pk)
     return get_for_user(queryset, user=user, pk=pk, action=action)

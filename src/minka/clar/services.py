@@ -207,6 +207,8 @@ def eligibility(initiative: Initiative, *, on: datetime.date) -> list[dict[str, 
         state__in=contract_services.RUNNING,
         signed_on__isnull=False,
     ):
+        if contract.signed_on is None:
+            continue
         due = contract.signed_on + datetime.timedelta(days=31 * contract.term_months)
         if due < on:
             reasons.append({"code": "arrears", "params": {"contract": contract.code}})

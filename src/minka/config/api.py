@@ -9,9 +9,12 @@ from ninja.errors import AuthenticationError
 
 from minka.assistance.api import router as assistance_router
 from minka.clar.api import router as clar_router
+from minka.contests.api import router as contests_router
 from minka.contracts.api import router as contracts_router
 from minka.core.api_auth import API_AUTH
 from minka.geo.api import router as geo_router
+from minka.ledger.api import router as ledger_router
+from minka.monitoring.api import router as monitoring_router
 from minka.programmes.api import router as programmes_router
 from minka.registry.api import router as registry_router
 from minka.savings.api import router as savings_router
@@ -29,9 +32,12 @@ api.add_router("/", registry_router)
 api.add_router("/", geo_router)
 api.add_router("/", programmes_router)
 api.add_router("/", contracts_router)
+api.add_router("/", ledger_router)
 api.add_router("/", clar_router)
 api.add_router("/", assistance_router)
 api.add_router("/", savings_router)
+api.add_router("/", contests_router)
+api.add_router("/", monitoring_router)
 
 
 @api.exception_handler(Http404)

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "minka.clar",
     "minka.assistance",
     "minka.savings",
+    "minka.contests",
+    "minka.monitoring",
+    "minka.portal",
     "minka.demo",
 ]
 

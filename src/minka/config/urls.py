@@ -18,6 +18,9 @@ urlpatterns = [
     path("clar/", include("minka.clar.urls")),
     path("assistance/", include("minka.assistance.urls")),
     path("savings/", include("minka.savings.urls")),
+    path("contests/", include("minka.contests.urls")),
+    path("monitoring/", include("minka.monitoring.urls")),
+    path("public/", include("minka.portal.urls")),
     path("api/v1/", include("minka.config.api_urls")),
 ]
 if settings.DEBUG:

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext_lazy as _l
 
@@ -77,6 +77,8 @@ BALANCES: dict[str, str] = {
     SPENT: "spent",
     COUNTERPART: "counterpart",
 }
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass
@@ -245,7 +247,7 @@ def row_organization(row: Row, by_commitment: Mapping[str, int | None]) -> int |
     return None
 
 
-def apportion(total: int, weights: Mapping[Hashable, int]) -> dict[Hashable | None, int]:
+def apportion(total: int, weights: Mapping[K, int]) -> dict[K | None, int]:
     """Split an integer total in proportion to positive weights, exactly (largest remainder;
     ties go to the larger weight, then to the first key in order). Without a positive weight,
     everything goes to None."""
@@ -255,7 +257,7 @@ def apportion(total: int, weights: Mapping[Hashable, int]) -> dict[Hashable | No
     whole = sum(positive.values())
     sign = 1 if total > 0 else -1
     magnitude = abs(total)
-    shares: dict[Hashable | None, int] = {}
+    shares: dict[K | None, int] = {}
     remainders = []
     for index, (key, weight) in enumerate(positive.items()):
         quotient, remainder = divmod(magnitude * weight, whole)
