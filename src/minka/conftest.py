@@ -30,6 +30,21 @@ from minka.registry.models import (
     Provider,
 )
 
+
+def weasyprint_or_skip():
+    """WeasyPrint needs the Pango system library. Where it is missing, PDF tests are skipped
+    (the app offers printable HTML instead) unless MINKA_REQUIRE_PDF=1, as in CI."""
+    import os
+
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        if os.environ.get("MINKA_REQUIRE_PDF") == "1":
+            pytest.fail(f"WeasyPrint is required for the PDF tests: {exc}")
+        pytest.skip(f"WeasyPrint cannot load here: {exc}")
+    return weasyprint
+
+
 PASSWORD = "correct-horse-battery"  # noqa: S105 - test personas only
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from minka.conftest import weasyprint_or_skip
 from minka.monitoring import services
 from minka.monitoring.models import AssetValuation
 from minka.monitoring.tests.conftest import pay_first_tranche
@@ -129,7 +130,7 @@ def test_district_report_carries_the_figures(results, login):
 
 
 def test_report_as_pdf(results, login):
-    pytest.importorskip("weasyprint")
+    weasyprint_or_skip()
     programme = results.programmes["marenass"]
     page = login("manager").get(
         reverse("monitoring-report-export", args=[programme.pk, "contracts", "pdf"])
