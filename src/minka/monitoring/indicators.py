@@ -281,6 +281,11 @@ def _sum_legs(_slice: Slice) -> Any:
     return Coalesce(Sum("amount_minor"), Value(0), output_field=BigIntegerField())
 
 
+def _negated_sum_legs(_slice: Slice) -> Any:
+    """Credits as positive amounts (money leaving an account)."""
+    return Coalesce(-Sum("amount_minor"), Value(0), output_field=BigIntegerField())
+
+
 def _count(_slice: Slice) -> Any:
     return Count("pk")
 
@@ -469,12 +474,30 @@ register_ratio(
         order=32,
     )
 )
+register(
+    Definition(
+        code="disbursed_against_commitments",
+        label=_("Disbursed against those commitments"),
+        description=_(
+            "What left the commitments to organizations as disbursements; the same population "
+            "as “committed”, so their ratio is the execution (prizes and incentives committed "
+            "as a whole batch are in “transferred” only)."
+        ),
+        base=lambda s: _legs(s, "committed", "disbursement"),
+        area="account__organization__district__path",
+        community="account__organization__community_id",
+        year="journal__effective_date",
+        measure=_negated_sum_legs,
+        unit="money",
+        order=52,
+    )
+)
 register_ratio(
     RatioDefinition(
         code="disbursement_execution",
         label=_("Disbursement execution, % of committed"),
-        part="transferred",
+        part="disbursed_against_commitments",
         whole="committed",
-        order=52,
+        order=53,
     )
 )

@@ -28,6 +28,13 @@ NS = {"p": PAIN_001_NAMESPACE}
 CREATED = datetime.datetime(2025, 3, 1, 15, 30, 12, 345, tzinfo=datetime.UTC)
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """These tests match the English source of the error messages."""
+    with translation.override("en"):
+        yield
+
+
 def _verify(world, account: BankAccount) -> BankAccount:
     account.status = AccountStatus.VERIFIED
     account.verified_by = world.users["officer"]

@@ -22,7 +22,7 @@ def test_manager_edits_coverage_with_ubigeo_codes(login, world):
         "areas_codes": "03, 0801",
     }
     response = client.post(url, data | {"areas_codes": "03, 99"})
-    assert "Unknown UBIGEO codes: 99" in str(response.context["form"].errors["areas_codes"])
+    assert "99" in str(response.context["form"].errors["areas_codes"])
     assert client.post(url, data).status_code == 302
     assert sorted(a.code for a in programme.coverage_areas.all()) == ["03", "0801"]
 
