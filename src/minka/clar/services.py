@@ -517,13 +517,82 @@ def event_results(event: ClarEvent) -> Results:
         max_per_district=event.max_per_district,
     )
     ranked = allocation.rank(candidates)
+    global_rank = {c.id: position for position, c in enumerate(ranked, start=1)}
+    groups = envelope_groups(event, candidates, rows)
     return Results(
         rows=rows,
         ranking=[c.id for c in ranked],
-        rule=allocation.allocate_by_rule(candidates, event.budget_minor, quotas),
-        optimiser=allocation.allocate_optimal(candidates, event.budget_minor, quotas),
-        envelope_minor=event.budget_minor,
+        rule=_merge(
+            [allocation.allocate_by_rule(group, amount, quotas) for amount, group in groups],
+            global_rank,
+        ),
+        optimiser=_merge(
+            [allocation.allocate_optimal(group, amount, quotas) for amount, group in groups],
+            global_rank,
+        ),
+        envelope_minor=sum(amount for amount, _group in groups),
         tie_break=[str(step) for step in allocation.TIE_BREAK_RULE],
+    )
+
+
+def envelope_groups(
+    event: ClarEvent, candidates: list[allocation.Candidate], rows: dict[int, Row]
+) -> list[tuple[int, list[allocation.Candidate]]]:
+    """The pools the CLAR allocates: the call's envelopes for the event's area (by instrument
+    and, where set, area — the most specific first), or the event's budget when the call has
+    none. An initiative no envelope covers competes for nothing and is told so."""
+    envelopes = []
+    if event.call is not None:
+        for envelope in event.call.envelopes.select_related("area"):
+            path = envelope.area.path if envelope.area is not None else ""
+            if not path or path.startswith(event.area.path) or event.area.path.startswith(path):
+                envelopes.append((envelope, path))
+    if not envelopes:
+        return [(event.budget_minor, candidates)]
+    envelopes.sort(key=lambda pair: -len(pair[1]))
+    pools: dict[int, list[allocation.Candidate]] = {e.pk: [] for e, _path in envelopes}
+    uncovered: list[allocation.Candidate] = []
+    for candidate in candidates:
+        initiative = rows[candidate.id].initiative
+        district = initiative.organization.district.path
+        for envelope, path in envelopes:
+            if envelope.instrument == initiative.instrument and district.startswith(path):
+                pools[envelope.pk].append(candidate)
+                break
+        else:
+            uncovered.append(candidate)
+    groups = [(e.amount_minor, pools[e.pk]) for e, _path in envelopes if pools[e.pk]]
+    if uncovered:
+        groups.append((0, uncovered))
+    return groups
+
+
+def _merge(
+    parts: list[allocation.Allocation], global_rank: dict[int, int]
+) -> allocation.Allocation:
+    """One allocation from the allocations of several envelopes, ranked across all of them."""
+    import dataclasses
+
+    if len(parts) == 1 and all(r.rank == global_rank[i] for i, r in parts[0].reasons.items()):
+        return parts[0]
+    reasons = {
+        pk: dataclasses.replace(reason, rank=global_rank[pk])
+        for part in parts
+        for pk, reason in part.reasons.items()
+    }
+    funded = sorted((pk for part in parts for pk in part.funded), key=global_rank.__getitem__)
+    return allocation.Allocation(
+        method=parts[0].method,
+        envelope_minor=sum(p.envelope_minor for p in parts),
+        funded=funded,
+        total_minor=sum(p.total_minor for p in parts),
+        remaining_minor=sum(p.remaining_minor for p in parts),
+        total_score=sum((p.total_score for p in parts), Decimal(0)),
+        reasons=reasons,
+        ranking=sorted(global_rank, key=global_rank.__getitem__),
+        optimal=all(p.optimal for p in parts),
+        time_limit_reached=any(p.time_limit_reached for p in parts),
+        quota_infeasible=any(p.quota_infeasible for p in parts),
     )
 
 
@@ -545,7 +614,7 @@ def event_decide(*, user: Any, event: ClarEvent, method: str) -> ClarEvent:
     """Record the public decision: every initiative's outcome with its reason; funded ones get a
     contract in the approved state, ready to be signed."""
     event = (
-        ClarEvent.objects.select_for_update()
+        ClarEvent.objects.select_for_update(of=("self",))
         .select_related("programme", "area", "call")
         .get(pk=event.pk)
     )

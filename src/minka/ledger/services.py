@@ -333,11 +333,6 @@ def budget_allocate(
 
     A USD loan budgeted in PEN converts at the rate recorded for the date, through the FX
     account, so the journal balances in each currency and the rate used is on record."""
-    repeated = Journal.objects.filter(idempotency_key=idempotency_key).first()
-    if repeated is not None:
-        # The same request again: answer with what it posted (journal_post would, but the cap
-        # check below would first refuse a repeat that had used the source up).
-        return repeated
     from minka.programmes.models import FundingSource
 
     # Locked first: two allocations at once cannot together exceed the source.
@@ -391,6 +386,20 @@ def budget_allocate(
             "rate": rate,
         }
         reference = f"rate:{rate.pk}"
+    repeated = Journal.objects.filter(idempotency_key=idempotency_key).first()
+    if repeated is not None:
+        # The same key again: journal_post answers a true repeat with the first journal and
+        # refuses different content; the cap check below must not refuse a true repeat first.
+        return journal_post(
+            programme=programme,
+            kind="allocation",
+            legs=legs,
+            memo=memo,
+            effective_date=effective_date,
+            idempotency_key=idempotency_key,
+            actor=user,
+            reference=reference,
+        )
     pledged = -balance(funding).amount_minor + amount.amount_minor
     if pledged > funding_source.amount_minor:
         raise DomainError(

@@ -347,3 +347,67 @@ def test_juror_sees_its_event_and_scores_on_the_phone_page(clar, client):
     assert initiative.sheets.get().total_centi == 5000
     assert client.get(reverse("clar-results", args=[world.event.pk])).status_code == 404
     assert client.get(reverse("clar-blank-sheets", args=[world.event.pk])).status_code == 200
+
+
+def test_envelopes_by_instrument_are_allocated_separately(clar):
+    from minka.clar.models import Envelope
+
+    world = clar
+    Envelope.objects.create(call=world.call, instrument="pdn", amount_minor=1_000_000)
+    Envelope.objects.create(call=world.call, instrument="pgrn", amount_minor=5_000_000)
+    business = plan(world, "b", "Cuyes", project="8000")
+    resources = services.initiative_create(
+        user=world.users["manager"],
+        call=world.call,
+        organization=world.organizations["a"],
+        instrument="pgrn",
+        title="Terrazas",
+        lines=[LineInput("ta", pen("9000"), pen("3000"), pen("0"))],
+        family_dnis=families(world, "a", 4),
+    )
+    resources = services.initiative_submit(
+        user=world.users["manager"], initiative=resources, on=D(2026, 3, 1)
+    )
+    bigger = plan(world, "a", "Queso", project="9000")
+    for initiative in (business, bigger):
+        score(world, initiative, FIELD, PUBLIC)
+    pgrn_field = {
+        "board": 3,
+        "management": 3,
+        "women_youth": 3,
+        "coherence": 2,
+        "resources": 2,
+        "timeline": 2,
+    }
+    pgrn_public = {"clarity": 10, "identity": 10, "participation": 10, "map": 10}
+    score(world, resources, pgrn_field, pgrn_public)
+    results = services.event_results(world.event)
+    # PDN envelope S/ 10,000: one of the two business plans fits; the PGRN has its own money.
+    assert results.envelope_minor == 6_000_000
+    assert set(results.rule.funded) == {business.pk, resources.pk}
+    assert results.rule.reasons[bigger.pk].code == "envelope_exhausted"
+    assert [results.rule.reasons[pk].rank for pk in results.ranking] == [1, 2, 3]
+
+
+def test_api_reads_initiatives_and_outcomes(clar, client):
+    from minka.core.models import ApiToken
+
+    world = clar
+    initiative = plan(world, "b", "Cuyes", project="20000", own="6000")
+    score(world, initiative, FIELD, PUBLIC)
+    services.event_decide(user=world.users["manager"], event=world.event, method="rule")
+    _token, key = ApiToken.issue(user=world.users["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    items = client.get("/api/v1/clar/initiatives", **headers).json()["items"]
+    assert [i["code"] for i in items] == [initiative.code] and items[0][
+        "project_minor"
+    ] == 2_000_000
+    event = client.get(f"/api/v1/clar/events/{world.event.pk}", **headers).json()
+    assert event["outcomes"][0]["funded"] and event["outcomes"][0]["reason"] == "funded"
+    _token, juror_key = ApiToken.issue(user=world.users["nobody"], name="t")
+    assert (
+        client.get("/api/v1/clar/initiatives", HTTP_AUTHORIZATION=f"Bearer {juror_key}").json()[
+            "count"
+        ]
+        == 0
+    )
