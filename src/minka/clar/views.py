@@ -42,7 +42,7 @@ from minka.clar.reasons import describe
 from minka.contracts.forms import LineFormSet, to_money
 from minka.contracts.models import Contract, ContractState
 from minka.contracts.services import LineInput
-from minka.core.actions import action_page
+from minka.core.actions import action_page, button_action
 from minka.core.errors import DomainError
 from minka.core.models import User
 from minka.core.scope import can
@@ -459,22 +459,19 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def midterm(request: HttpRequest, pk: int, contract_pk: int) -> HttpResponse:
     event = selectors.get_event_for_user(user=request.user, pk=pk, action="change")
     contract = get_object_or_404(Contract, pk=contract_pk)
-    if request.method != "POST":
-        raise Http404
-    try:
-        services.midterm_review(
+    return button_action(
+        request,
+        run=lambda: services.midterm_review(
             user=request.user,
             event=event,
             contract=contract,
             approve=request.POST.get("decision") == "approve",
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("Mid-term decision recorded for %(code)s.") % {"code": contract.code}
-        )
-    return redirect("clar-events-detail", pk=pk)
+        ),
+        success=lambda reviewed: (
+            _("Mid-term decision recorded for %(code)s.") % {"code": reviewed.code}
+        ),
+        back=reverse("clar-events-detail", args=[pk]),
+    )
 
 
 def _acta_context(event: ClarEvent) -> dict:

@@ -34,7 +34,7 @@ from minka.contracts.forms import (
     to_money,
 )
 from minka.contracts.models import Contract, ContractState, ExpenseReport, MisuseFlag, Tranche
-from minka.core.actions import action_page
+from minka.core.actions import action_page, button_action
 from minka.core.errors import DomainError
 from minka.core.history import history_rows
 from minka.core.scope import can, user_scope
@@ -230,31 +230,25 @@ def deposit_add(request: HttpRequest, pk: int) -> HttpResponse:
 def atf_prepare(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     contract = _contract(request, pk)
     tranche = get_object_or_404(Tranche, contract=contract, number=number)
-    if request.method != "POST":
-        raise Http404
-    try:
-        atf = services.atf_prepare(user=request.user, contract=contract, tranche=tranche)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request, _("%(atf)s prepared; another person must approve it.") % {"atf": atf.number}
-        )
-    return redirect(_back(contract))
+    return button_action(
+        request,
+        run=lambda: services.atf_prepare(user=request.user, contract=contract, tranche=tranche),
+        success=lambda atf: (
+            _("%(atf)s prepared; another person must approve it.") % {"atf": atf.number}
+        ),
+        back=_back(contract),
+    )
 
 
 @login_required
 def atf_approve(request: HttpRequest, pk: int) -> HttpResponse:
     atf = selectors.get_atf_for_user(user=request.user, pk=pk, action="change")
-    if request.method != "POST":
-        raise Http404
-    try:
-        services.atf_approve(user=request.user, atf=atf)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("%(atf)s approved.") % {"atf": atf.number})
-    return redirect(_back(atf.contract))
+    return button_action(
+        request,
+        run=lambda: services.atf_approve(user=request.user, atf=atf),
+        success=lambda approved: _("%(atf)s approved.") % {"atf": approved.number},
+        back=_back(atf.contract),
+    )
 
 
 @login_required
@@ -291,15 +285,12 @@ def atf_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def tranche2_request(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk, "view")
-    if request.method != "POST":
-        raise Http404
-    try:
-        services.tranche2_request(user=request.user, contract=contract)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Second tranche requested."))
-    return redirect(_back(contract))
+    return button_action(
+        request,
+        run=lambda: services.tranche2_request(user=request.user, contract=contract),
+        success=lambda _result: _("Second tranche requested."),
+        back=_back(contract),
+    )
 
 
 @login_required

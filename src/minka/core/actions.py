@@ -39,3 +39,20 @@ def action_page(
         "core/action_form.html",
         {"title": title, "back": back, "form": form, "intro": intro},
     )
+
+
+def button_action(
+    request: HttpRequest, *, run: Callable[[], Any], success: Callable[[Any], Any], back: str
+) -> HttpResponse:
+    """A one-click step (a POST button): run the service, say what happened, go back."""
+    from django.http import Http404
+
+    if request.method != "POST":
+        raise Http404
+    try:
+        result = run()
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success(result))
+    return redirect(back)

@@ -411,3 +411,39 @@ def test_api_reads_initiatives_and_outcomes(clar, client):
         ]
         == 0
     )
+
+
+def test_midterm_clar_releases_the_second_tranche(clar, make_contract, client):
+    from minka.contracts import services as contract_services
+    from minka.contracts.tests.conftest import pay_first_tranche, receipts
+
+    world = clar
+    contract = make_contract()
+    pay_first_tranche(world, contract)
+    report = contract_services.expense_report_submit(
+        user=world.users["treasurer"],
+        contract=contract,
+        period_end=D(2025, 3, 31),
+        lines=receipts("5000.00"),
+    )
+    contract_services.expense_report_review(
+        user=world.users["officer"], report=report, approve=True
+    )
+    contract_services.tranche2_request(user=world.users["treasurer"], contract=contract)
+    midterm = ClarEvent.objects.create(
+        programme=world.programmes["marenass"],
+        kind="midterm",
+        name="CLAR intermedio",
+        held_on=D(2025, 6, 1),
+        place="Andahuaylas",
+        area=world.areas["0302"],  # the officer's province: the officer runs it
+    )
+    client.force_login(world.users["officer"])
+    page = client.get(reverse("clar-events-detail", args=[midterm.pk]))
+    assert contract in list(page.context["midterm"])
+    response = client.post(
+        reverse("clar-midterm", args=[midterm.pk, contract.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.state == ContractState.TRANCHE_2_APPROVED and contract.midterm_reference
