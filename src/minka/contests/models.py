@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from minka.core.models import FourEyesSignatures
 from minka.core.money import CURRENCY_CHOICES, Money
 from minka.core.scope import ScopeSpec
 
@@ -592,7 +593,7 @@ class PaymentState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class PrizePayment(models.Model):
+class PrizePayment(FourEyesSignatures):
     """A funds-transfer authorisation for prizes: to one winner's organization, or a batch to the
     organization that pays its families. Prepared by one user, approved by another, executed
     with the bank's reference; execution moves the money through the ledger."""
@@ -616,30 +617,6 @@ class PrizePayment(models.Model):
     amount_minor = models.BigIntegerField(_("amount"))
     state = models.CharField(
         _("state"), max_length=10, choices=PaymentState.choices, default=PaymentState.PREPARED
-    )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("prepared by"),
-    )
-    prepared_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("approved by"),
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("executed by"),
     )
     executed_on = models.DateField(_("executed on"), null=True, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)

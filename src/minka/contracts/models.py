@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from minka.core.models import FourEyesSignatures
 from minka.core.money import CURRENCY_CHOICES, Money
 from minka.core.scope import ScopeSpec
 
@@ -366,7 +367,7 @@ class AtfState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class Atf(models.Model):
+class Atf(FourEyesSignatures):
     """Autorización de Transferencia de Fondos: prepared by one user, approved by another,
     executed with the bank's reference. Execution posts the disbursement."""
 
@@ -386,30 +387,6 @@ class Atf(models.Model):
     )
     state = models.CharField(
         _("state"), max_length=10, choices=AtfState.choices, default=AtfState.PREPARED
-    )
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("prepared by"),
-    )
-    prepared_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("approved by"),
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("executed by"),
     )
     executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)

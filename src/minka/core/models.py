@@ -215,3 +215,37 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         return self.reason
+
+
+class FourEyesSignatures(models.Model):
+    """Who prepared, approved and executed a payment, and when: the fields every funds-transfer
+    authorisation shares (contract ATFs, savings and insurance batches, contest prizes). Each
+    model adds its own CheckConstraint that the approver is not the preparer."""
+
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("prepared by"),
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("executed by"),
+    )
+
+    class Meta:
+        abstract = True

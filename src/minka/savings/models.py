@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from minka.core.models import FourEyesSignatures
 from minka.core.money import CURRENCY_CHOICES, Money
 from minka.core.scope import ScopeSpec
 
@@ -331,7 +332,7 @@ class TransferState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class FourEyesTransfer(models.Model):
+class FourEyesTransfer(FourEyesSignatures):
     """A funds-transfer authorisation: prepared by one user, approved by another (never the
     same, also refused by the database), executed with the bank's reference. Approval commits
     the amount in the ledger; execution disburses it."""
@@ -346,30 +347,6 @@ class FourEyesTransfer(models.Model):
         verbose_name=_("funding source"),
     )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("prepared by"),
-    )
-    prepared_at = models.DateTimeField(_("prepared at"), auto_now_add=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("approved by"),
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    executed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("executed by"),
-    )
     executed_at = models.DateTimeField(_("executed at"), null=True, blank=True)
     executed_on = models.DateField(_("transfer date"), null=True, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
